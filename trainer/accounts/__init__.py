@@ -1,0 +1,1 @@
+"""Accounts: signing in and out, one-time sign-in codes, languages, the `users` command."""

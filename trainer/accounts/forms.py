@@ -1,0 +1,28 @@
+"""Sign-in and password forms (Flask-WTF: every form carries a CSRF token)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .services import MIN_PASSWORD
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none", "dir": "ltr"})
+    password = PasswordField(_l("Password or one-time code"), validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password", "dir": "ltr"})
+    next = HiddenField()
+
+
+class ChoosePasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD, max=256, message=_l("At least %(n)d characters.", n=MIN_PASSWORD))],
+        render_kw={"autocomplete": "new-password", "dir": "ltr"})
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password", "dir": "ltr"})
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=[("ar", "العربية"), ("en", "English"), ("fr", "Français")])

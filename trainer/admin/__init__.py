@@ -1,0 +1,1 @@
+"""Administration: users, the state of the course content."""

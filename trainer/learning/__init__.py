@@ -1,0 +1,1 @@
+"""Learning: the module catalogue, module and lesson pages, progress, the glossary."""

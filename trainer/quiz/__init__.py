@@ -1,0 +1,1 @@
+"""Quizzes: drawing attempts from a bank, grading on the server, attempt limits."""
