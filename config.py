@@ -86,6 +86,7 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    RATELIMIT_ENABLED = False  # the tests that check rate limits switch it on
     BASE_URL = "http://trainer.test"
     ENVIRONMENT = {"TEST_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str)}
 

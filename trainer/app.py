@@ -55,8 +55,8 @@ def create_app(config_name=None, overrides=None):
 def load_course(app):
     """Load the YAML course into the app; broken modules are left out and their errors logged."""
     templates_dir = Path(app.config["CERTIFICATE_TEMPLATES"])
-    templates = {p.stem for p in templates_dir.glob("*.yaml")} if templates_dir.is_dir() else None
-    content = load_content(app.config["CONTENT_ROOT"], certificate_templates=templates)
+    templates = frozenset(p.stem for p in templates_dir.glob("*.yaml")) if templates_dir.is_dir() else None
+    content = load_content(str(app.config["CONTENT_ROOT"]), certificate_templates=templates)
     for module_id, problems in content.broken_modules.items():
         log.error("content: module %s left out (%d errors)", module_id, len(problems))
         for problem in problems:

@@ -6,7 +6,7 @@ signed-in user), then the session of an anonymous visitor, then Accept-Language.
 from urllib.parse import urlencode
 
 import pytz
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -43,6 +43,8 @@ def language_url(lang):
 def select_locale():
     """Flask-Babel locale selector."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line speaks English
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(g, "lang", None):
         return g.lang
     if current_user and current_user.is_authenticated and current_user.language in languages:
@@ -54,7 +56,9 @@ def select_locale():
 
 def select_timezone():
     """Show times in the user's country's time zone (its first zone), UTC otherwise."""
-    country = getattr(current_user, "country", None) if current_user and current_user.is_authenticated else None
+    if not has_request_context():
+        return "UTC"
+    country = getattr(current_user, "country", None) if current_user.is_authenticated else None
     zones = pytz.country_timezones.get(country or "", [])
     return zones[0] if zones else "UTC"
 

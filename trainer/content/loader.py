@@ -153,7 +153,7 @@ class _File:
         if not isinstance(node, dict):
             self.add(keys, f"'{_name(keys)}' must be a mapping of languages (en, ar, fr), not {_kind(node)}")
             return None
-        values = {}
+        values, refused = {}, set()
         for lang, item in node.items():
             if lang not in LANGUAGES:
                 self.add(keys + (lang,), f"unknown language '{lang}' in '{_name(keys)}' (use en, ar, fr)")
@@ -170,11 +170,15 @@ class _File:
                     self.add(keys + (lang,), f"'{_name(keys)}.{lang}' must be a text, not {_kind(item)}")
                     continue
                 if is_markdown and markdown.has_raw_html(item):
-                    self.add(keys + (lang,), f"'{_name(keys)}.{lang}' contains raw HTML; use Markdown only")
+                    offset = markdown.raw_html_line(item)
+                    self.add(keys + (lang,), f"'{_name(keys)}.{lang}' contains raw HTML; use Markdown only",
+                             line=self.yaml.line_in_text(keys + (lang,), offset))
+                    refused.add(lang)
                     continue
                 values[lang] = markdown.render(item) if is_markdown else item.strip()
         if "en" not in values:
-            self.add(keys, f"'{_name(keys)}' has no English (en) text")
+            if "en" not in refused:
+                self.add(keys, f"'{_name(keys)}' has no English (en) text")
             return None
         for lang in LANGUAGES:
             if lang not in values and lang not in node:

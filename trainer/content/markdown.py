@@ -18,6 +18,14 @@ def has_raw_html(source):
     return bool(RAW_HTML.search(_CODE.sub("", source)))
 
 
+def raw_html_line(source):
+    """0-based line of the first HTML tag in `source` (outside inline code)."""
+    for number, line in enumerate(source.splitlines()):
+        if RAW_HTML.search(_CODE.sub("", line)):
+            return number
+    return 0
+
+
 def render(source):
     """Render Markdown and keep only the tags and attributes listed above (links get rel=noopener)."""
     html = _markdown.markdown(source, extensions=["tables", "sane_lists"], output_format="html")

@@ -100,9 +100,6 @@ def quiz_status(user, module, now=None):
     return quiz_statuses(user, [module], now)[module.id]
 
 
-_stored_snapshots = set()  # hashes known to be in the database (rows are never deleted): saves a query
-
-
 def _store_snapshots(quiz, questions):
     """Make sure a QuestionSnapshot row exists for each question; return {question id: hash}."""
     hashes = {}
@@ -111,8 +108,7 @@ def _store_snapshots(quiz, questions):
         data = question.snapshot()
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         hashes[question.id] = digest
-        if digest not in _stored_snapshots:
-            rows.append({"hash": digest, "quiz_id": quiz.id, "question_id": question.id, "data": data})
+        rows.append({"hash": digest, "quiz_id": quiz.id, "question_id": question.id, "data": data})
     if rows:
         insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         db.session.execute(insert(QuestionSnapshot).values(rows).on_conflict_do_nothing(index_elements=["hash"]))
@@ -159,7 +155,6 @@ def start_attempt(user, module, now=None, rng=None):
             return existing
         status = quiz_status(user, module, now)
         raise QuizClosed(status.closed_reason or "no_attempts_left", status.next_attempt_at) from None
-    _stored_snapshots.update(hashes.values())
     return attempt
 
 
@@ -222,8 +217,20 @@ def submit_attempt(attempt, answers, now=None):
 
 
 def answers_from_form(attempt, form):
-    """Read the answers of `attempt` from a submitted form (fields named q-<question id>)."""
-    return {item["q"]: form.getlist(f"q-{item['q']}") for item in attempt.questions}
+    """Read the answers of `attempt` from a submitted form.
+
+    Fields are named q-<question id> and their values are positions in the option order drawn for this attempt,
+    never the authored option ids: those could give the key away (a bank whose right answer is always "a").
+    A value that is not a position counts as a wrong answer.
+    """
+    answers = {}
+    for item in attempt.questions:
+        chosen = []
+        for value in form.getlist(f"q-{item['q']}"):
+            position = int(value) if value.isdigit() else -1
+            chosen.append(item["o"][position] if 0 <= position < len(item["o"]) else "\0invalid")
+        answers[item["q"]] = chosen
+    return answers
 
 
 def snapshots_for(attempt):

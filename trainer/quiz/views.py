@@ -90,7 +90,7 @@ def attempt_questions(attempt):
         options = {o["id"]: o["text"] for o in data["options"]}
         shown.append({"id": item["q"], "type": item["t"], "prompt": data["prompt"],
                       "scenario_html": data["scenario_html"],
-                      "options": [{"id": option_id, "text": options[option_id]} for option_id in item["o"]]})
+                      "options": [{"text": options[option_id]} for option_id in item["o"]]})
     return shown
 
 
