@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     agency: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2), default="en")
+    # Certificates print Arabic beside English or French; None means: French for French speakers, else English.
+    certificate_language: Mapped[str | None] = mapped_column(String(2))
     role: Mapped[str] = mapped_column(String(16), default="learner")
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
@@ -39,6 +41,11 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles):
         return self.role in roles
+
+    @property
+    def second_language(self):
+        """The language printed beside Arabic on this person's certificates."""
+        return self.certificate_language or ("fr" if self.language == "fr" else "en")
 
     @property
     def display_name(self):
