@@ -71,13 +71,17 @@ class ModuleStatus:
         return next((lesson for lesson in order if lesson.id not in self.done), lessons[0] if lessons else None)
 
 
-def module_statuses(user, modules):
-    """Status of every module in `modules` for `user`, in two queries whatever the number of modules."""
-    rows = db.session.execute(
-        select(LessonProgress.module_id, LessonProgress.lesson_id, LessonProgress.completed_at,
-               LessonProgress.last_viewed_at).where(LessonProgress.user_id == user.id)
-    ).all()
-    quizzes = quiz_statuses(user, [m for m in modules if m.quiz])
+def module_statuses(user, modules, with_quiz=True):
+    """Status of every module in `modules` for `user`, in two queries whatever the number of modules.
+
+    `with_quiz=False` skips the quiz query (status.quiz stays None): for pages that show lessons only.
+    """
+    query = select(LessonProgress.module_id, LessonProgress.lesson_id, LessonProgress.completed_at,
+                   LessonProgress.last_viewed_at).where(LessonProgress.user_id == user.id)
+    if len(modules) == 1:
+        query = query.where(LessonProgress.module_id == modules[0].id)
+    rows = db.session.execute(query).all()
+    quizzes = quiz_statuses(user, [m for m in modules if m.quiz]) if with_quiz else {}
     statuses = {}
     for module in modules:
         mine = [r for r in rows if r.module_id == module.id]
@@ -90,8 +94,8 @@ def module_statuses(user, modules):
     return statuses
 
 
-def module_status(user, module):
-    return module_statuses(user, [module])[module.id]
+def module_status(user, module, with_quiz=True):
+    return module_statuses(user, [module], with_quiz)[module.id]
 
 
 def _upsert(values, update):
