@@ -17,6 +17,17 @@ RTL_LANGUAGES = {"ar"}
 LANGUAGE_LABELS = {"ar": "العربية", "en": "English", "fr": "Français"}
 
 
+def select_choices(pairs):
+    """(value, label) pairs as WTForms select choices."""
+    from wtforms import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def language_choices():
+    return select_choices(LANGUAGE_LABELS.items())
+
+
 def apply_language_switch():
     """before_request: honour `?lang=xx` by saving it as the user's (or the session's) language."""
     lang = request.args.get("lang")

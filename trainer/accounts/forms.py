@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..i18n import language_choices
 from .services import MIN_PASSWORD
 
 
@@ -25,4 +26,4 @@ class ChoosePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("ar", "العربية"), ("en", "English"), ("fr", "Français")])
+    language = SelectField(_l("Language"), choices=language_choices())

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.models import ROLES
 from ..accounts.services import validate_user_fields
+from ..i18n import language_choices, select_choices
 
 ROLE_LABELS = {"learner": _l("Learner"), "trainer": _l("Trainer"), "authority": _l("National authority"),
                "admin": _l("Administrator")}
@@ -21,8 +22,8 @@ class UserForm(FlaskForm):
     agency = StringField(_l("Agency"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)],
                         render_kw={"dir": "ltr"})
-    language = SelectField(_l("Language"), choices=[("ar", "العربية"), ("en", "English"), ("fr", "Français")])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    language = SelectField(_l("Language"), choices=language_choices())
+    role = SelectField(_l("Role"), choices=select_choices((r, ROLE_LABELS[r]) for r in ROLES))
     active = BooleanField(_l("Active (may sign in)"), default=True)
 
     def validate(self, extra_validators=None):

@@ -10,7 +10,7 @@ from ..accounts import services as accounts
 from ..accounts.models import ROLES, User
 from ..countries import country_choices
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import current_language, select_choices
 from ..security import roles_required
 from .forms import ROLE_LABELS, UserForm
 
@@ -47,7 +47,7 @@ def users():
 
 def _user_form(**kwargs):
     form = UserForm(**kwargs)
-    form.country.choices = [("", "—")] + country_choices(current_language())
+    form.country.choices = select_choices([("", "—")] + country_choices(current_language()))
     return form
 
 
