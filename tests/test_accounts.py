@@ -88,3 +88,33 @@ def test_demo_command_seeds_once_and_prints_logins(app):
     assert roles == {"admin", "trainer", "authority", "learner"}
     assert db.session.scalar(select(User).where(User.full_name_ar.is_not(None), User.role == "learner"))
     assert len(set(db.session.scalars(select(User.country).where(User.role == "learner")))) == 2
+
+
+def test_self_registration_only_when_the_deployment_allows_it(make_app, _schema):
+    closed = make_app()
+    with closed.app_context():
+        assert closed.test_client().get("/register").status_code == 404
+    open_app = make_app(SELF_REGISTRATION=True)
+    with open_app.app_context():
+        browser = Browser(open_app.test_client())
+        assert "Create an account" in html_text(browser.get("/login"))
+        browser.get("/register")
+        response = browser.post("/register", {"username": "hala", "full_name": "Hala Nasser",
+                                              "full_name_ar": "هالة ناصر", "country": "JO", "language": "ar",
+                                              "password": "a long password", "confirm": "a long password"})
+        assert response.status_code == 302
+        user = db.session.scalar(select(User).where(User.username == "hala"))
+        assert user.role == "learner" and user.language == "ar"
+        assert browser.get("/modules").status_code == 200
+        from .conftest import _empty_tables
+
+        _empty_tables()
+
+
+def test_sign_in_attempts_are_rate_limited(make_app, _schema, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        browser = Browser(app.test_client())
+        codes = [browser.login("nobody", "wrong password").status_code for _ in range(4)]
+        assert codes[:3] == [200, 200, 200] and codes[3] == 429
+        assert "Too many requests" in html_text(browser.post("/login", {"username": "x", "password": "y"}))

@@ -145,7 +145,7 @@ def _register_templates(app):
         has_endpoint=lambda endpoint: endpoint in app.view_functions,
         country_name=lambda code: country_name(code, i18n.current_language()),
         format_date=format_date, format_datetime=format_datetime, format_time=format_time,
-        format_decimal=format_decimal,
+        format_decimal=format_decimal, format_when=i18n.format_when,
         needs_for=_needs_for,
     )
     app.before_request(i18n.apply_language_switch)

@@ -74,6 +74,17 @@ def select_timezone():
     return zones[0] if zones else "UTC"
 
 
+def format_when(moment):
+    """A moment in the reader's time zone: just the time when it is today ("14:30"), else date and time."""
+    from flask_babel import format_datetime, format_time, to_user_timezone
+
+    from .timeutil import utcnow
+
+    if to_user_timezone(moment).date() == to_user_timezone(utcnow()).date():
+        return format_time(moment, "short")
+    return format_datetime(moment, "short")
+
+
 def current_language():
     return str(get_locale() or "en")
 

@@ -2,7 +2,7 @@
 scope (another country, another trainer's cohort) is a 404, so its existence is not revealed."""
 from functools import wraps
 
-from flask import abort
+from flask import abort, make_response, render_template
 from flask_login import current_user, login_required
 
 from .extensions import db, login_manager
@@ -37,3 +37,10 @@ def roles_required(*roles):
 def not_found_unless(condition):
     if not condition:
         abort(404)
+
+
+def secret_page(template, **context):
+    """Render a page that shows a secret once (a one-time code): never stored by the browser or a proxy."""
+    response = make_response(render_template(template, **context))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -27,3 +27,23 @@ class ChoosePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=language_choices())
+
+
+class RegisterForm(FlaskForm):
+    """Self-registration of a learner (only when SELF_REGISTRATION is on)."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none", "dir": "ltr"})
+    full_name = StringField(_l("Full name (Latin script, as on the passport)"),
+                            validators=[DataRequired(), Length(max=200)], render_kw={"dir": "ltr"})
+    full_name_ar = StringField(_l("Full name in Arabic script (optional)"), validators=[Length(max=200)],
+                               render_kw={"dir": "rtl", "lang": "ar"})
+    country = SelectField(_l("Country"))
+    agency = StringField(_l("Agency"), validators=[Length(max=200)])
+    language = SelectField(_l("Language"), choices=language_choices())
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD, max=256, message=_l("At least %(n)d characters.", n=MIN_PASSWORD))],
+        render_kw={"autocomplete": "new-password", "dir": "ltr"})
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password", "dir": "ltr"})

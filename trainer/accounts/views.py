@@ -1,7 +1,7 @@
 """Signing in and out, choosing a password after a one-time code, the account page."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,7 +10,9 @@ from .. import audit
 from ..extensions import db, limiter, login_manager
 from ..timeutil import utcnow
 from . import services
-from .forms import ChoosePasswordForm, LanguageForm, LoginForm
+from ..countries import country_choices
+from ..i18n import current_language, select_choices
+from .forms import ChoosePasswordForm, LanguageForm, LoginForm, RegisterForm
 
 bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
@@ -62,6 +64,36 @@ def login():
                 return redirect(url_for("accounts.choose_password"))
             return redirect(_safe_next(form.next.data) or url_for(home_endpoint(user)))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def register():
+    """Learners create their own account, only where the deployment allows it (SELF_REGISTRATION)."""
+    from ..core import home_endpoint
+
+    if not current_app.config["SELF_REGISTRATION"]:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    form = RegisterForm(language=current_language())
+    form.country.choices = select_choices([("", "—")] + country_choices(current_language()))
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data, role="learner", full_name=form.full_name.data,
+                full_name_ar=form.full_name_ar.data or None, country=form.country.data or None,
+                agency=form.agency.data, language=form.language.data, password=form.password.data)
+        except services.AccountError as exc:
+            form.username.errors.append(str(exc))
+        else:
+            db.session.flush()
+            audit.record("self_registered", target=f"user:{user.id}", actor=user)
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome. Your account is ready."), "success")
+            return redirect(url_for(home_endpoint(user)))
+    return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

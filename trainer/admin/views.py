@@ -11,7 +11,7 @@ from ..accounts.models import ROLES, User
 from ..countries import country_choices
 from ..extensions import db
 from ..i18n import current_language, select_choices
-from ..security import roles_required
+from ..security import roles_required, secret_page
 from .forms import ROLE_LABELS, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -69,7 +69,7 @@ def new_user():
             db.session.flush()
             audit.record("user_created", target=f"user:{user.id}", actor=current_user, role=user.role)
             db.session.commit()
-            return render_template("admin/code.html", user=user, code=code)
+            return secret_page("admin/code.html", user=user, code=code)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -104,4 +104,4 @@ def new_code(user_id):
     code = accounts.issue_login_code(user)
     audit.record("login_code_issued", target=f"user:{user.id}", actor=current_user)
     db.session.commit()
-    return render_template("admin/code.html", user=user, code=code)
+    return secret_page("admin/code.html", user=user, code=code)

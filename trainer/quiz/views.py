@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ..i18n import format_when
 from ..learning import services as learning
 from ..learning.views import load_module
 from . import services
@@ -99,6 +100,4 @@ def closed_message(closed):
         return _("You have already passed this quiz.")
     if closed.reason == "no_attempts_left":
         return _("You have used all your attempts for this quiz. Ask your trainer if you need another.")
-    from flask_babel import format_time
-
-    return _("You can try again at %(time)s.", time=format_time(closed.next_attempt_at, "short"))
+    return _("You can try again at %(time)s.", time=format_when(closed.next_attempt_at))
