@@ -5,6 +5,7 @@ The schema is made once per run by the Alembic migrations (so they are tested to
 empty tables.
 """
 import functools
+import html
 import os
 import re
 import shutil
@@ -181,4 +182,4 @@ def html_text(response):
     body = response.get_data(as_text=True)
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
     body = re.sub(r"<[^>]+>", " ", body)
-    return re.sub(r"\s+", " ", body).strip()
+    return re.sub(r"\s+", " ", html.unescape(body)).strip()
