@@ -21,6 +21,10 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
 translations: install
 	$(BIN)/pybabel --quiet compile -d trainer/translations
 
@@ -36,13 +40,13 @@ run: setup
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - run:app
 
-test: setup test-sqlite test-postgres
+test: setup $(VENV)/.installed-test test-sqlite test-postgres
 
-test-sqlite: translations
+test-sqlite: translations $(VENV)/.installed-test
 	$(BIN)/pytest -q
 
 # PostgreSQL: the same suite against a real server. CI sets REQUIRE_POSTGRES=1 so a missing server fails.
-test-postgres: translations
+test-postgres: translations $(VENV)/.installed-test
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL)"; exit 1; \
