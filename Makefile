@@ -11,7 +11,7 @@ PORT     ?= 5000
 WORKERS  ?= 2
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench setup install translations check-content clean
+.PHONY: run test test-sqlite test-postgres bench setup install translations translations-update check-content clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 
 translations: install
 	$(BIN)/pybabel --quiet compile -d trainer/translations
+
+# After changing interface text: refresh the catalogs, translate the new entries (ar, fr), then `make test`.
+translations-update: install
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --sort-by-file \
+		--project trainer -o trainer/translations/messages.pot .
+	$(BIN)/pybabel --quiet update -i trainer/translations/messages.pot -d trainer/translations --no-fuzzy-matching
 
 check-content: install
 	$(FLASK) content check
