@@ -110,6 +110,8 @@ def _store_snapshots(quiz, questions):
         hashes[question.id] = digest
         rows.append({"hash": digest, "quiz_id": quiz.id, "question_id": question.id, "data": data})
     if rows:
+        # Always in hash order: two attempts starting at once then lock shared rows in the same order (no deadlock).
+        rows.sort(key=lambda row: row["hash"])
         insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         db.session.execute(insert(QuestionSnapshot).values(rows).on_conflict_do_nothing(index_elements=["hash"]))
     return hashes
