@@ -71,12 +71,13 @@ def test_language_switcher_links_keep_the_page(browser, learner):
 
 
 def _extracted_messages():
+    """{(msgid, context)} of every interface string in the code and templates."""
     method_map = [("trainer/**.py", "python"), ("trainer/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-                "lazy_ngettext": (1, 2)}
+                "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
     found = set()
-    for _, _, message, _, _ in extract_from_dir(str(REPO), method_map=method_map, keywords=keywords):
-        found.add(message[0] if isinstance(message, (tuple, list)) else message)
+    for _, _, message, _, context in extract_from_dir(str(REPO), method_map=method_map, keywords=keywords):
+        found.add((message[0] if isinstance(message, (tuple, list)) else message, context))
     return found
 
 
@@ -88,8 +89,8 @@ def test_interface_catalog_is_complete(lang):
     messages = _extracted_messages()
     assert len(messages) > 100
     missing = []
-    for message in sorted(messages):
-        entry = catalog.get(message)
+    for message, context in sorted(messages, key=str):
+        entry = catalog.get(message, context=context)
         strings = entry.string if entry is not None else None
         if entry is None or entry.fuzzy or not (all(strings) if isinstance(strings, tuple) else strings):
             missing.append(message)

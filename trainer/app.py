@@ -101,11 +101,14 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _register_blueprints(app):
     from .accounts.views import bp as accounts
     from .admin.views import bp as admin
+    from .certificates.authority import bp as authority
+    from .certificates.views import bp as certificates
+    from .cohorts.views import bp as cohorts
     from .core import bp as core
     from .learning.views import bp as learning
     from .quiz.views import bp as quiz
 
-    for blueprint in (core, accounts, learning, quiz, admin):
+    for blueprint in (core, accounts, learning, quiz, certificates, authority, admin, cohorts):
         app.register_blueprint(blueprint)
 
 

@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .certificates.commands import certificates_cli
+from .cohorts.commands import cohorts_cli
 from .extensions import db
 
 content_cli = AppGroup("content", help="Check the YAML course content.")
@@ -95,3 +97,5 @@ def register_cli(app):
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(cohorts_cli)
+    app.cli.add_command(certificates_cli)

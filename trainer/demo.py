@@ -7,6 +7,7 @@ import random
 from flask import current_app
 
 from .accounts.services import create_user, find_user
+from .cohorts.demo import seed_cohorts
 from .extensions import db
 from .learning import services as learning
 from .quiz import services as quizzes
@@ -48,6 +49,7 @@ def seed(rng=None):
     modules = list(current_app.extensions["trainer.content"].modules.values())
     if modules:
         _progress(users, modules, rng)
+    seed_cohorts(users, rng)
     return True
 
 

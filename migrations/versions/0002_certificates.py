@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('module_id', sa.String(length=64), nullable=False),
     sa.Column('module_version', sa.Integer(), nullable=False),
+    sa.Column('module_title', sa.JSON(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('full_name', sa.String(length=200), nullable=False),
     sa.Column('full_name_ar', sa.String(length=200), nullable=True),
@@ -31,6 +32,7 @@ def upgrade():
     sa.Column('score', sa.Double(), nullable=True),
     sa.Column('completed_on', sa.Date(), nullable=False),
     sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('revoked_at', sa.DateTime(), nullable=True),
@@ -49,6 +51,7 @@ def upgrade():
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_certificates_country'), ['country'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_issued_at'), ['issued_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_issued_on'), ['issued_on'], unique=False)
         batch_op.create_index('ix_certificates_module_status', ['module_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_certificates_one_valid', ['user_id', 'module_id'], unique=True, sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
@@ -73,6 +76,7 @@ def downgrade():
         batch_op.drop_index('uq_certificates_one_valid', sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
         batch_op.drop_index(batch_op.f('ix_certificates_user_id'))
         batch_op.drop_index('ix_certificates_module_status')
+        batch_op.drop_index(batch_op.f('ix_certificates_issued_on'))
         batch_op.drop_index(batch_op.f('ix_certificates_issued_at'))
         batch_op.drop_index(batch_op.f('ix_certificates_country'))
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..i18n import language_choices
+from ..i18n import language_choices, select_choices
 from .services import MIN_PASSWORD
 
 
@@ -27,6 +27,8 @@ class ChoosePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=language_choices())
+    certificate_language = SelectField(_l("Second language of my certificates"),
+                                       choices=select_choices([("en", "English"), ("fr", "Français")]))
 
 
 class RegisterForm(FlaskForm):

@@ -40,7 +40,8 @@ def validate_user_fields(username=None, role=None, full_name=None, full_name_ar=
     if full_name is not None and (not full_name.strip() or len(full_name) > 200):
         problems.append(("full_name", _l("required, at most 200 characters")))
     if full_name and _ARABIC.search(full_name):
-        problems.append(("full_name", _l("must be in Latin script (put the Arabic spelling in full_name_ar)")))
+        problems.append(("full_name", _l("must be in Latin script (write the Arabic spelling as the name in Arabic "
+                                         "script)")))
     if full_name_ar and (not _ARABIC.search(full_name_ar) or len(full_name_ar) > 200):
         problems.append(("full_name_ar", _l("must be written in Arabic script, at most 200 characters")))
     if country and not is_country(country):
@@ -66,7 +67,7 @@ def create_user(username, role="learner", full_name=None, full_name_ar=None, cou
     if problems:
         raise AccountError("; ".join(f"{field}: {message}" for field, message in problems))
     if find_user(username) is not None:
-        raise AccountError(f"username: {_l('%(name)s is already taken', name=username)}")
+        raise AccountError(_l("username: %(name)s is already taken", name=username))
     user = User(username=username, role=role, full_name=full_name, full_name_ar=(full_name_ar or None),
                 country=country, agency=agency or None, language=language, email=email or None, active=True)
     if password is not None:
@@ -81,17 +82,20 @@ def find_user(username):
 
 def set_password(user, password):
     if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"password: {_l('at least %(n)d characters', n=MIN_PASSWORD)}")
+        raise AccountError(_l("password: at least %(n)d characters", n=MIN_PASSWORD))
     user.password_hash = generate_password_hash(password)
     user.login_code_hash = None
     user.login_code_expires_at = None
 
 
-def issue_login_code(user, now=None):
-    """Give `user` a fresh one-time sign-in code (returned once, stored hashed)."""
+def issue_login_code(user, now=None, method=None):
+    """Give `user` a fresh one-time sign-in code (returned once, stored hashed).
+
+    `method` is a werkzeug hash method; bulk imports pass a cheaper one (see trainer.cohorts.services).
+    """
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"
-    user.login_code_hash = generate_password_hash(raw)
+    user.login_code_hash = generate_password_hash(raw, method=method) if method else generate_password_hash(raw)
     user.login_code_expires_at = (now or utcnow()) + timedelta(days=CODE_VALID_DAYS)
     return code
 

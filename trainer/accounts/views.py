@@ -118,15 +118,17 @@ def choose_password():
         from ..core import home_endpoint
 
         return redirect(url_for(home_endpoint(current_user)))
-    return render_template("accounts/choose_password.html", form=form, first_time=first_time)
+    return render_template("accounts/choose_password.html", form=form, first_time=first_time,
+                           min_password=services.MIN_PASSWORD)
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = LanguageForm(language=current_user.language)
+    form = LanguageForm(language=current_user.language, certificate_language=current_user.second_language)
     if form.validate_on_submit():
         current_user.language = form.language.data
+        current_user.certificate_language = form.certificate_language.data
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.account"))

@@ -22,7 +22,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def dashboard():
     content = current_app.extensions["trainer.content"]
     counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    return render_template("admin/dashboard.html", content=content, counts=counts, role_labels=ROLE_LABELS)
+    from ..certificates.services import certificate_problems
+
+    return render_template("admin/dashboard.html", content=content, counts=counts, role_labels=ROLE_LABELS,
+                           certificate_problems=certificate_problems(content.modules.values()))
 
 
 @bp.route("/users")

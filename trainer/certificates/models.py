@@ -4,7 +4,7 @@ A certificate's facts are copied from the learner and the module when it is issu
 or content never alters a certificate already given. At most one certificate per learner and module is valid:
 a partial unique index enforces it in the database, whatever the number of app processes.
 """
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,6 +26,7 @@ class Certificate(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     module_id: Mapped[str] = mapped_column(String(64))
     module_version: Mapped[int]
+    module_title: Mapped[dict] = mapped_column(JSON)  # {"ar": ..., "en": ..., "fr": ...} as printed
     content_hash: Mapped[str] = mapped_column(String(64))
     full_name: Mapped[str] = mapped_column(String(200))
     full_name_ar: Mapped[str | None] = mapped_column(String(200))
@@ -34,6 +35,8 @@ class Certificate(db.Model):
     score: Mapped[float | None]
     completed_on: Mapped[object] = mapped_column(Date)
     issued_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The dates as printed and signed: calendar days in the learner's country, not UTC.
+    issued_on: Mapped[object] = mapped_column(Date, index=True)
     expires_on: Mapped[object] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="valid")
     revoked_at: Mapped[object | None] = mapped_column(UTCDateTime())
