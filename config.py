@@ -27,6 +27,7 @@ class Config:
     ISSUING_ORGANISATION = None  # overrides the template's organisation
     REDIS_URL = None
     SELF_REGISTRATION = False
+    TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are believed
 
     LANGUAGES = ("ar", "en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
@@ -59,6 +60,7 @@ class Config:
         "ISSUING_ORGANISATION": ("ISSUING_ORGANISATION", str),
         "REDIS_URL": ("REDIS_URL", str),
         "SELF_REGISTRATION": ("SELF_REGISTRATION", _bool),
+        "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
         "TRAINER_INSTANCE": ("INSTANCE_DIR", str),
         "VERIFY_RATE_LIMIT": ("VERIFY_RATE_LIMIT", str),
         "LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
@@ -71,7 +73,10 @@ class Config:
         values = {}
         for variable, (setting, convert) in cls.ENVIRONMENT.items():
             if environ.get(variable):
-                values[setting] = convert(environ[variable])
+                try:
+                    values[setting] = convert(environ[variable])
+                except ValueError:
+                    raise SystemExit(f"{variable}={environ[variable]!r} is not a valid value") from None
         if values.get("REDIS_URL"):
             values["RATELIMIT_STORAGE_URI"] = values["REDIS_URL"]
         return values

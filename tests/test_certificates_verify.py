@@ -46,7 +46,7 @@ def test_the_page_shows_status_name_module_and_dates_and_nothing_more(visitor, c
     for private in ("guard", "Border Police", "Jordan", "100"):  # username, agency, country, score
         assert private not in text
     html = page.get_data(as_text=True)
-    assert f"<bdi class=\"person\">Layla Abu Zeid</bdi>" in html and 'lang="ar" dir="rtl">' + ARABIC_NAME in html
+    assert "<bdi class=\"person\">Layla Abu Zeid</bdi>" in html and 'lang="ar" dir="rtl">' + ARABIC_NAME in html
     assert "<script" not in html and "http" not in re.sub(r'href="/[^"]*"', "", html.split("<body>")[1])
 
 

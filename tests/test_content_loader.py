@@ -2,14 +2,13 @@
 out while the others serve, and the shipped course clean."""
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from trainer.content import load_content
 from trainer.content.markdown import render
 
-from .conftest import FIXTURES, REPO, sample_tree
+from .conftest import REPO, sample_tree
 
 TEMPLATES = frozenset({"default"})
 
@@ -47,7 +46,7 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path):
     edit(lesson, "  fr: La deuxième leçon.", "  fr: [La deuxième leçon.")
     problems = problems_of(root)
     assert len(problems) == 1
-    assert re.match(rf"^.*modules/sample/lessons/second\.yaml:(\d+): invalid YAML", problems[0])
+    assert re.match(r"^.*modules/sample/lessons/second\.yaml:(\d+): invalid YAML", problems[0])
     reported = int(problems[0].split(":")[1])
     assert reported in (line_of(lesson, "fr: [La deuxième"), line_of(lesson, "fr: [La deuxième") + 1)
 

@@ -1,7 +1,6 @@
 """Languages: Arabic pages are right to left, the language is chosen in the right order, content falls back to
 English, and the interface catalogs are complete."""
 import re
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir

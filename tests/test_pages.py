@@ -1,5 +1,6 @@
 """Site-wide behaviour: error pages, health check, light and cacheable pages."""
 import gzip
+import re
 
 from .conftest import html_text
 
@@ -70,3 +71,34 @@ def test_pages_make_no_third_party_requests(browser, learner):
         for chunk in html.split(attribute)[1:]:
             assert not chunk.lstrip("\"' ").startswith(("http://", "https://", "//")) or "rel=\"noopener" in chunk
     assert "<script" not in html  # works without JavaScript
+
+
+def test_templates_use_no_inline_styles_or_scripts():
+    """The Content-Security-Policy allows only the site's stylesheet: an inline style would silently not apply."""
+    from .conftest import REPO
+
+    for template in (REPO / "trainer" / "templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"<[a-zA-Z][^>]*\sstyle=", text), template.name
+        assert "<style" not in text and "<script" not in text, template.name
+
+
+def test_behind_a_trusted_proxy_the_visitor_address_is_used(make_app, _schema):
+    from flask import request
+
+    app = make_app(TRUSTED_PROXIES=1)
+
+    @app.route("/_addr_test")
+    def addr():
+        return request.remote_addr
+
+    response = app.test_client().get("/_addr_test", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"
+    untrusted = make_app()
+
+    @untrusted.route("/_addr_test")
+    def addr2():
+        return request.remote_addr
+
+    assert untrusted.test_client().get("/_addr_test", headers={"X-Forwarded-For": "203.0.113.7"}).get_data(
+        as_text=True) == "127.0.0.1"

@@ -29,6 +29,12 @@ def create_app(config_name=None, overrides=None):
     app.config.update(settings.from_environment())
     app.config.update(overrides or {})
     _prepare_instance(app, name)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a TLS proxy: the visitor's address (for rate limits and the audit log) and scheme come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),

@@ -5,13 +5,13 @@ import io
 
 BOM = "\ufeff"
 # A cell starting with one of these is read as a formula by Excel, LibreOffice and Google Sheets.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def inert(value):
     """`value` made safe for a spreadsheet cell: text that could start a formula gets a leading apostrophe.
 
-    Numbers, dates and None pass unchanged so they stay numbers in the sheet.
+    Numbers, dates and None pass unchanged so they stay numbers in the sheet (a negative number is not text).
     """
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value

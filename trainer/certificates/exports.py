@@ -4,12 +4,10 @@ One row model feeds both, so the manifest in a ZIP and the register downloaded w
 column for column. Both are streamed: rows come from the database in batches and leave as they are written.
 CSV cells are spreadsheet-safe (trainer.spreadsheets: UTF-8 with BOM, formulas neutralised).
 """
-import csv
 import hashlib
-import io
 import logging
 
-from ..spreadsheets import BOM, csv_lines, inert
+from ..spreadsheets import csv_lines, csv_text
 from . import services
 from .zipstream import zip_chunks
 
@@ -51,10 +49,10 @@ def certificates_zip(viewer, filters, lang, batch=50):
 
     The manifest comes last because it lists the SHA-256 of each PDF as written into this archive; a PDF whose
     bytes no longer match the hash stored at issuance is logged (storage damage) and listed with its real hash.
-    Its lines are kept encoded while the PDFs stream (a few hundred bytes per certificate).
+    Its rows are kept while the PDFs stream (a few hundred bytes per certificate).
     """
     on = services.today()
-    manifest = _CsvLines(MANIFEST_HEADER)
+    manifest = []
 
     def members():
         for row, pdf in services.register_rows_with_pdfs(viewer, filters, batch=batch, on=on):
@@ -63,30 +61,10 @@ def certificates_zip(viewer, filters, lang, batch=50):
                 log.error("certificate %s: stored PDF does not match its SHA-256 at issuance", row.serial)
             cells = register_row(row, lang, on)
             cells[-1] = digest
-            manifest.add([pdf_name(row.serial)] + cells)
+            manifest.append([pdf_name(row.serial)] + cells)
             yield pdf_name(row.serial), pdf, row.issued_on
-        yield "manifest.csv", manifest.document(), on
+        yield "manifest.csv", csv_text(MANIFEST_HEADER, manifest).encode("utf-8"), on
 
     return zip_chunks(members())
 
 
-class _CsvLines:
-    """A CSV document (UTF-8 with BOM, spreadsheet-safe cells, as trainer.spreadsheets writes them) built row by
-    row and kept as encoded lines."""
-
-    def __init__(self, header):
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
-        self._lines = [(BOM + self._line(header)).encode("utf-8")]
-
-    def _line(self, cells):
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._writer.writerow(["" if cell is None else inert(cell) for cell in cells])
-        return self._buffer.getvalue()
-
-    def add(self, cells):
-        self._lines.append(self._line(cells).encode("utf-8"))
-
-    def document(self):
-        return b"".join(self._lines)

@@ -6,7 +6,6 @@ inert: in CSV a leading = + - @ tab, carriage return or line feed gets an apostr
 advice); in XLSX such a cell is stored as text with Excel's quote prefix, so it keeps its exact text and is never
 evaluated. CSV files start with a byte-order mark so that Excel reads them as UTF-8 (Arabic names intact).
 """
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -20,9 +19,8 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from ..spreadsheets import FORMULA_START, csv_text
 from .reports import plain, plain_html
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "failed": _l("Quiz not passed"),
                 "completed": _l("Completed")}
@@ -37,13 +35,6 @@ class Table:
     title: str
     headers: list
     rows: list
-
-
-def neutralise(value):
-    """A CSV cell that no spreadsheet will run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _local(moment, tz):
@@ -89,7 +80,7 @@ def analysis_tables(analysis, lang):
         _("Facility (%)"), _("Discrimination"), _("Flags")], rows=[])
     options = Table(title=_("Options"), headers=[
         _("No."), _("Question id"), _("Option"), _("Option text"), _("Correct"), _("Times chosen"),
-        _("Chosen (% of responses)")], rows=[])
+        _("Share of responses (%)")], rows=[])
     for q in analysis.questions:
         questions.rows.append([q.number, q.id, str(TYPE_LABELS.get(q.type, q.type)), plain(q.prompt, lang),
                                plain_html(q.scenario_html, lang) or None, q.in_bank, q.responses, q.facility,
@@ -103,27 +94,20 @@ def analysis_tables(analysis, lang):
 # --- Formats -------------------------------------------------------------------------------------------------------
 
 def _csv_value(value):
-    if value is None:
-        return ""
+    """A cell as CSV writes it: numbers stay numbers; text is made inert by csv_text."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return neutralise(str(value))
+    return value
 
 
 def to_csv(table):
     """UTF-8 with a byte-order mark, comma-separated, CRLF line ends (what Excel expects)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_csv_value(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow([_csv_value(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows = ([_csv_value(v) for v in row] for row in table.rows)
+    return csv_text([str(h) for h in table.headers], rows).encode("utf-8")
 
 
 def _sheet_title(title, used):

@@ -21,7 +21,8 @@ from .types import QUESTION_TYPES
 
 
 class QuizClosed(Exception):
-    """No new attempt may start now; `reason` is one of the QuizStatus reasons."""
+    """No new attempt may start now; `reason` is one of the QuizStatus reasons, or "busy" (other requests kept
+    starting attempts at the same moment)."""
 
     def __init__(self, reason, next_attempt_at=None):
         super().__init__(reason)
@@ -133,31 +134,31 @@ def start_attempt(user, module, now=None, rng=None):
     """Return the learner's open attempt, or start a new one; raise QuizClosed when none may start."""
     quiz = module.quiz
     now = now or utcnow()
-    status = quiz_status(user, module, now)
-    if status.open_attempt is not None:
-        return open_attempt(user, quiz)
-    if status.closed_reason:
-        raise QuizClosed(status.closed_reason, status.next_attempt_at)
-    number = status.attempts_used + 1
-    drawn = draw(quiz, rng)
-    hashes = _store_snapshots(quiz, [q for q, _ in drawn])
-    attempt = Attempt(
-        user_id=user.id, module_id=module.id, quiz_id=quiz.id, number=number, module_version=module.version,
-        content_hash=module.content_hash, status="open", started_at=now, pass_mark=quiz.pass_mark,
-        questions=[{"q": q.id, "h": hashes[q.id], "t": q.type, "o": order, "c": q.correct_ids} for q, order in drawn],
-    )
-    db.session.add(attempt)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another request took this attempt number first: use what it created.
-        db.session.rollback()
-        existing = open_attempt(user, quiz)
-        if existing is not None:
-            return existing
+    for _ in range(5):  # another request may be starting or submitting at this very moment: look again
         status = quiz_status(user, module, now)
-        raise QuizClosed(status.closed_reason or "no_attempts_left", status.next_attempt_at) from None
-    return attempt
+        if status.open_attempt is not None:
+            attempt = open_attempt(user, quiz)
+            if attempt is not None:
+                return attempt
+            continue  # it was submitted in between
+        if status.closed_reason:
+            raise QuizClosed(status.closed_reason, status.next_attempt_at)
+        drawn = draw(quiz, rng)
+        hashes = _store_snapshots(quiz, [q for q, _ in drawn])
+        attempt = Attempt(
+            user_id=user.id, module_id=module.id, quiz_id=quiz.id, number=status.attempts_used + 1,
+            module_version=module.version, content_hash=module.content_hash, status="open", started_at=now,
+            pass_mark=quiz.pass_mark,
+            questions=[{"q": q.id, "h": hashes[q.id], "t": q.type, "o": order, "c": q.correct_ids}
+                       for q, order in drawn],
+        )
+        db.session.add(attempt)
+        try:
+            db.session.commit()
+            return attempt
+        except IntegrityError:
+            db.session.rollback()  # another request took this attempt number first
+    raise QuizClosed("busy")
 
 
 def open_attempt(user, quiz):

@@ -98,6 +98,8 @@ def attempt_questions(attempt):
 def closed_message(closed):
     if closed.reason == "passed":
         return _("You have already passed this quiz.")
+    if closed.reason == "busy":
+        return _("The quiz could not start because of other requests at the same moment. Please try again.")
     if closed.reason == "no_attempts_left":
         return _("You have used all your attempts for this quiz. Ask your trainer if you need another.")
     return _("You can try again at %(time)s.", time=format_when(closed.next_attempt_at))
