@@ -117,7 +117,7 @@ def test_a_confirmation_that_no_longer_matches_the_preview_writes_nothing(sample
     response = trainer_browser.post(f"/trainer/cohorts/{cohort.id}/import/confirm", {"token": token})
     text = html_text(response)
     assert "Something changed since the preview" in text
-    assert "rami.s is a trainer account, not a learner" in text
+    assert "rami.s has the role “Trainer”, not learner" in text
     assert db.session.scalar(select(User).where(User.username == "nadia.k")) is None
     assert _count(CohortLearner) == 0
 
@@ -170,8 +170,8 @@ def test_an_existing_trainer_account_in_the_file_is_a_bad_row(sample_app, traine
     make_user("amal", role="admin")
     cohort = make_cohort(trainers=[trainer])
     text = html_text(_upload(trainer_browser, cohort, HEADER + "karim,Karim Mansour,,JO,,en,\namal,Amal,,,,en,\n"))
-    assert "Line 2 ( karim ): username karim is a trainer account, not a learner" in text
-    assert "Line 3 ( amal ): username amal is a admin account, not a learner" in text
+    assert "Line 2 ( karim ): username karim has the role “Trainer”, not learner" in text
+    assert "Line 3 ( amal ): username amal has the role “Administrator”, not learner" in text
 
 
 def test_existing_learners_are_enrolled_and_only_their_own_trainer_may_change_their_details(

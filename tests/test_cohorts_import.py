@@ -68,7 +68,7 @@ def test_plan_reports_each_rows_action_and_reasons(app, make_user):
     assert by_line[3].action == "update_enrol" and by_line[3].changes == {"full_name": ("Omar Haddad",
                                                                                         "Omar Al-Haddad")}
     reasons = {line: "; ".join(f"{f}: {m}" for f, m in row.problems) for line, row in by_line.items()}
-    assert "karim is a trainer account, not a learner" in reasons[4]
+    assert "karim has the role “Trainer”, not learner" in reasons[4]
     assert "salma is also on line 2" in reasons[5]
     assert "must be in Latin script" in reasons[6]
     assert all(word in reasons[7] for word in ("'XX' is not an ISO 3166", "must be ar, en or fr",
@@ -147,7 +147,7 @@ def test_cli_a_bad_row_exits_1_and_writes_nothing(app, make_user, tmp_path):
     result = app.test_cli_runner().invoke(args=["cohorts", "import", "Amman June", path])
     assert result.exit_code == 1
     assert re.search(r"line 2: create and enrol +salma", result.output)
-    assert re.search(r"line 3: BAD ROW +karim: username: karim is a trainer account", result.output)
+    assert re.search(r"line 3: BAD ROW +karim: username: karim has the role “Trainer”", result.output)
     assert re.search(r"line 4: BAD ROW +bad name: username: 2 to 64 characters", result.output)
     assert "Nothing was written" in result.output and "Traceback" not in result.output
     assert db.session.scalar(select(User).where(User.username == "salma")) is None

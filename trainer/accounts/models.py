@@ -1,4 +1,5 @@
 """People: learners, trainers, national authorities and administrators."""
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -7,6 +8,8 @@ from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
 ROLES = ("learner", "trainer", "authority", "admin")
+ROLE_LABELS = {"learner": _l("Learner"), "trainer": _l("Trainer"), "authority": _l("National authority"),
+               "admin": _l("Administrator")}
 
 
 class User(UserMixin, db.Model):

@@ -4,12 +4,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..accounts.models import ROLES
+from ..accounts.models import ROLE_LABELS, ROLES
 from ..accounts.services import validate_user_fields
 from ..i18n import language_choices, select_choices
 
-ROLE_LABELS = {"learner": _l("Learner"), "trainer": _l("Trainer"), "authority": _l("National authority"),
-               "admin": _l("Administrator")}
 
 
 class UserForm(FlaskForm):

@@ -7,12 +7,12 @@ from sqlalchemy import func, or_, select
 
 from .. import audit
 from ..accounts import services as accounts
-from ..accounts.models import ROLES, User
+from ..accounts.models import ROLE_LABELS, ROLES, User
 from ..countries import country_choices
 from ..extensions import db
 from ..i18n import current_language, select_choices
 from ..security import roles_required, secret_page
-from .forms import ROLE_LABELS, UserForm
+from .forms import UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -11,12 +11,13 @@ import json
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..accounts.models import User
+from ..accounts.models import ROLE_LABELS, User
 from ..accounts.services import (AccountError, create_user, issue_login_code, normalise_username,
                                  validate_user_fields)
 from ..countries import is_country
@@ -248,7 +249,7 @@ def read_csv(data):
             if any(cell.strip() for cell in cells):
                 if len(records) == MAX_IMPORT_ROWS:
                     raise ImportFileError(_l("The file has more than %(max)s learner rows. Split it into files of "
-                                             "at most %(max)s rows.", max=f"{MAX_IMPORT_ROWS:,}"))
+                                             "at most %(max)s rows.", max=format_decimal(MAX_IMPORT_ROWS)))
                 records.append(_record(line, header, cells))
             line = reader.line_num + 1
     except csv.Error as exc:
@@ -438,8 +439,8 @@ def _plan_new(row, given, default_country, default_language):
 def _plan_existing(row, user, given, members, may_update):
     row.user = user
     if user.role != "learner":
-        row.problems.append(("username", _l("%(name)s is a %(role)s account, not a learner: it cannot be enrolled",
-                                            name=user.username, role=user.role)))
+        row.problems.append(("username", _l("%(name)s has the role “%(role)s”, not learner: it cannot be enrolled",
+                                            name=user.username, role=ROLE_LABELS.get(user.role, user.role))))
         return
     if not user.active:
         row.problems.append(("username", _l("the account %(name)s is deactivated: an administrator must reactivate "
