@@ -7,7 +7,8 @@ from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenF
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-LANGUAGE_CHOICES = [("ar", "العربية"), ("en", "English"), ("fr", "Français")]
+from ..i18n import LANGUAGE_LABELS, language_choices, select_choices
+
 SCOPE_LABELS = {"all": _l("All graded attempts"), "first": _l("First attempts only")}
 
 
@@ -45,7 +46,7 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
                      render_kw={"accept": ".csv,text/csv"})
     default_country = SelectField(_l("Country for rows without one"), validators=[Optional()])
-    default_language = SelectField(_l("Language for new learners without one"), choices=LANGUAGE_CHOICES,
+    default_language = SelectField(_l("Language for new learners without one"), choices=language_choices(),
                                    default="ar")
 
 
@@ -64,5 +65,6 @@ class LearnerForm(FlaskForm):
                                render_kw={"dir": "rtl", "lang": "ar"})
     country = SelectField(_l("Country"), validators=[Optional()])
     agency = StringField(_l("Agency"), validators=[Length(max=200)])
-    language = SelectField(_l("Language"), choices=[("", "—")] + LANGUAGE_CHOICES, validators=[Optional()])
+    language = SelectField(_l("Language"), choices=select_choices([("", "—")] + list(LANGUAGE_LABELS.items())),
+                           validators=[Optional()])
     email = StringField(_l("E-mail (optional)"), validators=[Length(max=254)], render_kw={"dir": "ltr"})

@@ -23,7 +23,7 @@ from ..accounts.models import User
 from ..accounts.services import CODE_VALID_DAYS
 from ..countries import country_choices
 from ..extensions import db
-from ..i18n import current_language, text_direction
+from ..i18n import current_language, select_choices, text_direction
 from ..security import roles_required
 from ..timeutil import utcnow
 from . import charts, exports, reports, services
@@ -132,12 +132,12 @@ def list_cohorts():
 
 def _cohort_form(cohort=None):
     form = CohortForm()
-    form.country.choices = [("", "—")] + country_choices(current_language())
+    form.country.choices = select_choices([("", "—")] + country_choices(current_language()))
     trainers = db.session.scalars(select(User).where(User.role == "trainer", User.active.is_(True))
                                   .order_by(User.full_name)).all()
     if cohort is not None:  # keep a trainer who was deactivated since, so saving does not drop them silently
         trainers += [t for t in cohort.trainers if t not in trainers]
-    form.trainers.choices = [(t.id, f"{t.full_name} ({t.username})") for t in trainers]
+    form.trainers.choices = select_choices((t.id, f"{t.full_name} ({t.username})") for t in trainers)
     if request.method == "GET":
         if cohort is not None:
             form.name.data, form.agency.data = cohort.name, cohort.agency
@@ -344,7 +344,7 @@ def remove_learner(cohort_id, user_id):
 def add_learner(cohort_id):
     cohort = load_cohort(cohort_id)
     form = LearnerForm()
-    form.country.choices = [("", "—")] + country_choices(current_language())
+    form.country.choices = select_choices([("", "—")] + country_choices(current_language()))
     if request.method == "GET":
         form.country.data = cohort.country or ""
     if form.validate_on_submit():
@@ -382,7 +382,7 @@ def _serializer():
 
 def _import_form(cohort):
     form = ImportForm()
-    form.default_country.choices = [("", "—")] + country_choices(current_language())
+    form.default_country.choices = select_choices([("", "—")] + country_choices(current_language()))
     if request.method == "GET":
         form.default_country.data = cohort.country or ""
     return form
