@@ -1,5 +1,6 @@
 """Sign-in and password forms (Flask-WTF: every form carries a CSRF token)."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -18,7 +19,8 @@ class LoginForm(FlaskForm):
 
 class ChoosePasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=MIN_PASSWORD, max=256, message=_l("At least %(n)d characters.", n=MIN_PASSWORD))],
+        DataRequired(), Length(min=MIN_PASSWORD, max=256, message=lazy_ngettext(
+            "At least %(num)d character.", "At least %(num)d characters.", MIN_PASSWORD))],
         render_kw={"autocomplete": "new-password", "dir": "ltr"})
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
@@ -44,7 +46,8 @@ class RegisterForm(FlaskForm):
     agency = StringField(_l("Agency"), validators=[Length(max=200)])
     language = SelectField(_l("Language"), choices=language_choices())
     password = PasswordField(_l("Password"), validators=[
-        DataRequired(), Length(min=MIN_PASSWORD, max=256, message=_l("At least %(n)d characters.", n=MIN_PASSWORD))],
+        DataRequired(), Length(min=MIN_PASSWORD, max=256, message=lazy_ngettext(
+            "At least %(num)d character.", "At least %(num)d characters.", MIN_PASSWORD))],
         render_kw={"autocomplete": "new-password", "dir": "ltr"})
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],

@@ -3,7 +3,9 @@ import re
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -61,11 +63,13 @@ def create_user(username, role="learner", full_name=None, full_name_ar=None, cou
     full_name = (full_name or username).strip()
     problems = validate_user_fields(username, role, full_name, full_name_ar, country, language, email)
     if password is not None and len(password) < MIN_PASSWORD:
-        problems.append(("password", _l("at least %(n)d characters", n=MIN_PASSWORD)))
+        problems.append(("password", lazy_ngettext("at least %(num)d character", "at least %(num)d characters",
+                                                    MIN_PASSWORD)))
     if role == "authority" and not country:
         problems.append(("country", _l("a national authority needs the country it represents")))
     if problems:
-        raise AccountError("; ".join(f"{field}: {message}" for field, message in problems))
+        raise AccountError(gettext("; ").join(gettext("%(field)s: %(problem)s", field=field, problem=message)
+                                              for field, message in problems))
     if find_user(username) is not None:
         raise AccountError(_l("username: %(name)s is already taken", name=username))
     user = User(username=username, role=role, full_name=full_name, full_name_ar=(full_name_ar or None),
@@ -82,7 +86,8 @@ def find_user(username):
 
 def set_password(user, password):
     if len(password or "") < MIN_PASSWORD:
-        raise AccountError(_l("password: at least %(n)d characters", n=MIN_PASSWORD))
+        raise AccountError(lazy_ngettext("password: at least %(num)d character",
+                                         "password: at least %(num)d characters", MIN_PASSWORD))
     user.password_hash = generate_password_hash(password)
     user.login_code_hash = None
     user.login_code_expires_at = None

@@ -53,7 +53,7 @@ def dashboard_table(report, lang, tz):
     modules = [report.focus] if report.focus else report.modules
     for assigned in modules:
         title = plain(assigned.module.title, lang)
-        headers += [f"{title}: {label}" for label in (
+        headers += [_("%(module)s: %(column)s", module=title, column=label) for label in (
             _("status"), _("lessons done"), _("lessons in module"), _("best score (%)"), _("attempts"),
             _("passed"), _("certificate"), _("certificate status"), _("due on"), _("overdue"))]
     rows = []
@@ -84,7 +84,7 @@ def analysis_tables(analysis, lang):
     for q in analysis.questions:
         questions.rows.append([q.number, q.id, str(TYPE_LABELS.get(q.type, q.type)), plain(q.prompt, lang),
                                plain_html(q.scenario_html, lang) or None, q.in_bank, q.responses, q.facility,
-                               q.discrimination, "; ".join(str(FLAG_LABELS[f]) for f in q.flags) or None])
+                               q.discrimination, _("; ").join(str(FLAG_LABELS[f]) for f in q.flags) or None])
         for option in q.options:
             options.rows.append([q.number, q.id, option.label, plain(option.text, lang), option.correct,
                                  option.chosen, option.percent])

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import format_decimal
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -124,7 +126,8 @@ def create_cohort(name, country=None, agency=None, starts_on=None, ends_on=None,
     country = country.strip().upper() if country else None
     problems = validate_cohort_fields(name, country, starts_on, ends_on)
     if problems:
-        raise CohortError("; ".join(f"{f}: {m}" for f, m in problems))
+        raise CohortError(gettext("; ").join(gettext("%(field)s: %(problem)s", field=f, problem=m)
+                                             for f, m in problems))
     _check_trainers(trainers)
     cohort = Cohort(name=name.strip(), country=country, agency=(agency or "").strip() or None, starts_on=starts_on,
                     ends_on=ends_on, created_by_id=getattr(actor, "id", None))
@@ -141,7 +144,8 @@ def update_cohort(cohort, name, country=None, agency=None, starts_on=None, ends_
     country = country.strip().upper() if country else None
     problems = validate_cohort_fields(name, country, starts_on, ends_on, cohort=cohort)
     if problems:
-        raise CohortError("; ".join(f"{f}: {m}" for f, m in problems))
+        raise CohortError(gettext("; ").join(gettext("%(field)s: %(problem)s", field=f, problem=m)
+                                             for f, m in problems))
     _check_trainers(trainers)
     cohort.name, cohort.country, cohort.agency = name.strip(), country, (agency or "").strip() or None
     cohort.starts_on, cohort.ends_on = starts_on, ends_on
@@ -248,8 +252,10 @@ def read_csv(data):
         for cells in reader:
             if any(cell.strip() for cell in cells):
                 if len(records) == MAX_IMPORT_ROWS:
-                    raise ImportFileError(_l("The file has more than %(max)s learner rows. Split it into files of "
-                                             "at most %(max)s rows.", max=format_decimal(MAX_IMPORT_ROWS)))
+                    raise ImportFileError(lazy_ngettext(
+                        "The file has more than %(max)s learner row. Split it into files of at most %(max)s row.",
+                        "The file has more than %(max)s learner rows. Split it into files of at most %(max)s rows.",
+                        MAX_IMPORT_ROWS, max=format_decimal(MAX_IMPORT_ROWS)))
                 records.append(_record(line, header, cells))
             line = reader.line_num + 1
     except csv.Error as exc:
@@ -285,8 +291,10 @@ def _record(line, header, cells):
     problems = []
     extra = [cell for cell in cells[len(header):] if cell.strip()]
     if extra:
-        problems.append(("row", _l("%(found)d values, but the first line names %(expected)d columns (a comma "
-                                   "inside a value needs quotes)", found=len(cells), expected=len(header))))
+        problems.append(("row", lazy_ngettext(
+            "%(num)d value, but the first line names %(expected)d columns (a comma inside a value needs quotes)",
+            "%(num)d values, but the first line names %(expected)d columns (a comma inside a value needs quotes)",
+            len(cells), expected=len(header))))
     values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header) if name}
     return ImportRecord(line=line, values={c: values.get(c, "") for c in COLUMNS}, problems=problems)
 

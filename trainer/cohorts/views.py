@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import format_decimal, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -248,18 +249,21 @@ def _dashboard_charts(report):
     rtl = text_direction() == "rtl"
     bins = report.score_bins
     scored = sum(count for _, _, count in bins)
-    counts = "; ".join(f"{low}–{high} %: {count}" for low, high, count in bins)
+    counts = _("; ").join(_("%(low)d–%(high)d %%: %(count)d", low=low, high=high, count=count)
+                          for low, high, count in bins)
     what = _("best score of each learner in this module") if report.focus else \
         _("best score of each learner in each module")
     scores = charts.score_distribution(
         "chart-scores", bins, _("Score distribution"),
-        _("%(what)s, %(n)d scores: %(counts)s.", what=what, n=scored, counts=counts),
+        ngettext("%(what)s, %(num)d score: %(counts)s.", "%(what)s, %(num)d scores: %(counts)s.", scored, what=what,
+                 counts=counts),
         pass_mark=report.pass_mark, pass_label=_("pass mark %(mark)d %%", mark=report.pass_mark or 0), rtl=rtl,
         fmt=_number)
     steps = [(str(FUNNEL_LABELS[key]), count) for key, count in report.funnel]
     funnel = charts.funnel(
         "chart-funnel", steps, _("Completion funnel"),
-        "; ".join(f"{label}: {count}" for label, count in steps) + ".", rtl=rtl, fmt=_number,
+        _("; ").join(_("%(step)s: %(count)d", step=label, count=count) for label, count in steps) + ".", rtl=rtl,
+        fmt=_number,
         percent=lambda value: format_decimal(round(value), "0") + " %")
     return {"scores": scores, "funnel": funnel, "steps": steps}
 
