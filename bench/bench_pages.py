@@ -58,6 +58,7 @@ def prepare(tmp):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.environ.update(env)
     from flask import g, session
+    from flask_login.utils import _create_identifier
     from flask_wtf.csrf import generate_csrf
     from werkzeug.security import generate_password_hash
 
@@ -79,10 +80,13 @@ def prepare(tmp):
         serializer = app.session_interface.get_signing_serializer(app)
         for user in users:
             attempt = services.start_attempt(user, module)
-            with app.test_request_context():
+            # The session a browser holds after signing in (with Flask-Login's "_id" for this client), so no
+            # response needs to send a new cookie.
+            with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "bench"}):
                 g.pop("csrf_token", None)  # cached per app context, which this loop shares
                 session["_user_id"] = str(user.id)
                 session["_fresh"] = True
+                session["_id"] = _create_identifier()
                 token = generate_csrf()
                 cookie = f"session={serializer.dumps(dict(session))}"
             wrong = {f"q-{item['q']}": str(next(i for i, o in enumerate(item["o"]) if o not in item["c"]))

@@ -9,10 +9,11 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -207,15 +208,21 @@ def submit_attempt(attempt, answers, now=None):
     if result.rowcount != 1:
         db.session.rollback()
         return False
+    responses, choices = [], []
     for position, item in enumerate(attempt.questions):
         qid = item["q"]
-        db.session.add(Response(attempt_id=attempt_id, question_id=qid, quiz_id=attempt.quiz_id,
-                                position=position, score=scores[qid]))
-        for option_id in answers.get(qid, []):
-            if option_id in item["o"]:
-                db.session.add(ResponseChoice(attempt_id=attempt_id, question_id=qid, option_id=option_id))
+        responses.append({"attempt_id": attempt_id, "question_id": qid, "quiz_id": attempt.quiz_id,
+                          "position": position, "score": scores[qid]})
+        choices += [{"attempt_id": attempt_id, "question_id": qid, "option_id": option_id}
+                    for option_id in answers.get(qid, []) if option_id in item["o"]]
+    db.session.execute(insert(Response), responses)
+    if choices:
+        db.session.execute(insert(ResponseChoice), choices)
     db.session.commit()
-    db.session.refresh(attempt)
+    # The in-memory attempt now says what the database says, without reading it back.
+    for name, value in (("status", "graded"), ("submitted_at", now), ("points", points), ("score", percent),
+                        ("passed", passed)):
+        set_committed_value(attempt, name, value)
     return True
 
 
