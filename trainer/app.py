@@ -138,7 +138,7 @@ def _register_templates(app):
 
     from flask_babel import format_date, format_datetime, format_decimal, format_time
 
-    from .core import navigation
+    from .core import navigation, page_header
     from .countries import country_name
 
     app.jinja_env.filters["tr"] = i18n.translate_text
@@ -150,7 +150,7 @@ def _register_templates(app):
         text_direction=i18n.text_direction,
         language_labels=i18n.LANGUAGE_LABELS,
         language_url=i18n.language_url,
-        navigation=navigation,
+        navigation=navigation, page_header=page_header,
         has_endpoint=lambda endpoint: endpoint in app.view_functions,
         country_name=lambda code: country_name(code, i18n.current_language()),
         format_date=format_date, format_datetime=format_datetime, format_time=format_time,
