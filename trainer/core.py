@@ -1,11 +1,11 @@
 """Site-wide pages and page furniture: the front door, the health check, the navigation by role."""
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from markupsafe import escape
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 
+from . import fragments
 from .extensions import db
 
 bp = Blueprint("core", __name__)
@@ -44,7 +44,6 @@ def navigation():
     return items
 
 
-_CSRF = "\x00csrf\x00"
 _LANGUAGE = {code: f"\x00lang-{code}\x00" for code in ("ar", "en", "fr")}
 
 
@@ -52,23 +51,16 @@ def page_header():
     """The header (skip link, menu, sign-out, languages) of this page.
 
     It depends only on the language, the user's role and the page's endpoint, so it is rendered once per
-    combination and kept for the life of the process (content and menus do not change while the app runs); the
-    per-request parts, the CSRF token and the language links' addresses, are filled into placeholders.
+    combination (trainer.fragments); the sign-out token and the language links' addresses are filled in.
     """
     from .i18n import current_language, language_url
 
     role = current_user.role if current_user.is_authenticated else None
-    key = (current_language(), role, request.endpoint, request.blueprint, request.script_root)
-    cache = current_app.extensions.setdefault("trainer.page_headers", {})
-    html = cache.get(key)
-    if html is None:
-        html = cache[key] = str(render_template("_header.html", csrf_placeholder=_CSRF,
-                                                language_placeholders=_LANGUAGE))
-    if role is not None:
-        html = html.replace(_CSRF, generate_csrf())
+    key = ("header", current_language(), role, request.endpoint, request.blueprint)
+    html = fragments.cached(key, "_header.html", language_placeholders=_LANGUAGE)
     for code, placeholder in _LANGUAGE.items():
         html = html.replace(placeholder, str(escape(language_url(code))))
-    return Markup(html)
+    return fragments.with_token(html)
 
 
 @bp.route("/")

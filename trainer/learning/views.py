@@ -3,8 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup
-
+from .. import fragments
 from ..i18n import current_language
 
 from . import services
@@ -51,22 +50,14 @@ def lesson(module_id, lesson_id):
         abort(404)
     status = services.module_status(current_user, module, with_quiz=False)
     services.record_view(current_user, module, lesson, status)
+    done = lesson.id in status.done
     index = module.lesson_index(lesson_id)
-    previous = module.lessons[index - 1] if index > 0 else None
-    following = module.lessons[index + 1] if index + 1 < len(module.lessons) else None
-    return render_template("learning/lesson.html", module=module, lesson=lesson, status=status, index=index,
-                           previous=previous, following=following, form=FlaskForm(),
-                           article=lesson_article(module, lesson))
-
-
-def lesson_article(module, lesson):
-    """The lesson's text in the page's language, rendered once per process and language: the content does not
-    change while the app runs, and this is most of the page's work."""
-    cache = current_app.extensions.setdefault("trainer.lesson_articles", {})
-    key = (module.id, lesson.id, current_language())
-    if key not in cache:
-        cache[key] = Markup(render_template("learning/_lesson_article.html", module=module, lesson=lesson))
-    return cache[key]
+    key = ("lesson", module.id, lesson.id, current_language(), done)
+    content = fragments.cached(
+        key, "learning/_lesson.html", module=module, lesson=lesson, done=done, index=index,
+        previous=module.lessons[index - 1] if index > 0 else None,
+        following=module.lessons[index + 1] if index + 1 < len(module.lessons) else None)
+    return render_template("learning/lesson.html", lesson=lesson, content=fragments.with_token(content))
 
 
 @bp.route("/modules/<module_id>/lessons/<lesson_id>/done", methods=["POST"])
