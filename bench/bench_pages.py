@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
-LEARNERS = int(os.environ.get("BENCH_LEARNERS", "3000"))
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", "6000"))
 MODULE = "child-sensitive-borders"
 LESSON = "best-interests"
 

@@ -62,7 +62,8 @@ def submit(module_id, number):
     if not FlaskForm().validate_on_submit():
         abort(400)
     if attempt.status == "open" and services.submit_attempt(attempt, services.answers_from_form(attempt, request.form)):
-        learning.after_progress(current_user, module)
+        if attempt.passed:  # only a pass can complete the module (and issue its certificate)
+            learning.after_progress(current_user, module)
     else:
         flash(_("This attempt had already been submitted. Here is its result."), "info")
     return redirect(url_for("quiz.result", module_id=module.id, number=number))
