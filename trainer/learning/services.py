@@ -1,13 +1,13 @@
 """Where a learner stands in each module: lessons done, quiz state, what is still needed, where to resume."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..quiz.services import QuizStatus, quiz_statuses
-from ..timeutil import utcnow
+from ..timeutil import UTCDateTime, utcnow
 from .models import LessonProgress
 
 
@@ -106,13 +106,20 @@ def _upsert(values, update):
     db.session.execute(statement)
 
 
+# Written on every first view of a lesson, so kept as one prepared statement (SQL shared by SQLite and PostgreSQL).
+_RECORD_VIEW = text(
+    "INSERT INTO lesson_progress (user_id, module_id, lesson_id, first_viewed_at, last_viewed_at) "
+    "VALUES (:user_id, :module_id, :lesson_id, :now, :now) "
+    "ON CONFLICT (user_id, module_id, lesson_id) DO UPDATE SET last_viewed_at = excluded.last_viewed_at"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 def record_view(user, module, lesson, status):
     """Remember the lesson the learner is reading, unless it is already the one recorded last."""
     if status.last_viewed == lesson.id:
         return
-    now = utcnow()
-    _upsert({"user_id": user.id, "module_id": module.id, "lesson_id": lesson.id, "first_viewed_at": now,
-             "last_viewed_at": now}, {"last_viewed_at": now})
+    db.session.execute(_RECORD_VIEW, {"user_id": user.id, "module_id": module.id, "lesson_id": lesson.id,
+                                      "now": utcnow()})
     db.session.commit()
 
 
