@@ -33,8 +33,8 @@ class LanguageForm(FlaskForm):
                                        choices=select_choices([("en", "English"), ("fr", "Français")]))
 
 
-class RegisterForm(FlaskForm):
-    """Self-registration of a learner (only when SELF_REGISTRATION is on)."""
+class RegisterForm(ChoosePasswordForm):
+    """Self-registration of a learner (only when SELF_REGISTRATION is on); the password fields are inherited."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none", "dir": "ltr"})
@@ -45,10 +45,3 @@ class RegisterForm(FlaskForm):
     country = SelectField(_l("Country"))
     agency = StringField(_l("Agency"), validators=[Length(max=200)])
     language = SelectField(_l("Language"), choices=language_choices())
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(), Length(min=MIN_PASSWORD, max=256, message=lazy_ngettext(
-            "At least %(num)d character.", "At least %(num)d characters.", MIN_PASSWORD))],
-        render_kw={"autocomplete": "new-password", "dir": "ltr"})
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password", "dir": "ltr"})
