@@ -44,7 +44,7 @@ setup: translations
 
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - run:app
+	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) run:app
 
 test: setup $(VENV)/.installed-test test-sqlite test-postgres
 

@@ -90,6 +90,14 @@ def demo_logins_table(password):
     width = max(len(r[0]) for r in rows)
     lines = [f"Demo sign-ins (password for all: {password}):"]
     lines += [f"  {name.ljust(width)}  {role:<9}  {country:<2}  {full}" for name, role, country, full in rows]
+    from sqlalchemy import func, select
+
+    from .accounts.models import User
+
+    others = db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == "learner", User.username.not_in([u["username"] for u in DEMO_USERS])))
+    if others:
+        lines.append(f"  ... and {others} more learners in the demo cohorts (same password; see /trainer/cohorts)")
     return "\n".join(lines)
 
 
