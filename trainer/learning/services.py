@@ -71,16 +71,22 @@ class ModuleStatus:
         return next((lesson for lesson in order if lesson.id not in self.done), lessons[0] if lessons else None)
 
 
+_PROGRESS = select(LessonProgress.module_id, LessonProgress.lesson_id, LessonProgress.completed_at,
+                   LessonProgress.last_viewed_at)
+# Read on every lesson page: built once, with parameters.
+_PROGRESS_IN_MODULE = _PROGRESS.where(LessonProgress.user_id == bindparam("user_id"),
+                                      LessonProgress.module_id == bindparam("module_id"))
+
+
 def module_statuses(user, modules, with_quiz=True):
     """Status of every module in `modules` for `user`, in two queries whatever the number of modules.
 
     `with_quiz=False` skips the quiz query (status.quiz stays None): for pages that show lessons only.
     """
-    query = select(LessonProgress.module_id, LessonProgress.lesson_id, LessonProgress.completed_at,
-                   LessonProgress.last_viewed_at).where(LessonProgress.user_id == user.id)
     if len(modules) == 1:
-        query = query.where(LessonProgress.module_id == modules[0].id)
-    rows = db.session.execute(query).all()
+        rows = db.session.execute(_PROGRESS_IN_MODULE, {"user_id": user.id, "module_id": modules[0].id}).all()
+    else:
+        rows = db.session.execute(_PROGRESS.where(LessonProgress.user_id == user.id)).all()
     quizzes = quiz_statuses(user, [m for m in modules if m.quiz]) if with_quiz else {}
     statuses = {}
     for module in modules:
