@@ -5,13 +5,14 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS
 
 from . import i18n
+from .certificates.template import template_names
 from .content import load_content
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -58,11 +59,20 @@ def create_app(config_name=None, overrides=None):
     return app
 
 
+def course():
+    """The course this app serves (the ContentSet loaded at start-up)."""
+    return current_app.extensions["trainer.content"]
+
+
+def course_templates(app):
+    """Names of the certificate templates modules may use, or None when the folder is missing (no check)."""
+    folder = Path(app.config["CERTIFICATE_TEMPLATES"])
+    return frozenset(template_names(folder)) if folder.is_dir() else None
+
+
 def load_course(app):
     """Load the YAML course into the app; broken modules are left out and their errors logged."""
-    templates_dir = Path(app.config["CERTIFICATE_TEMPLATES"])
-    templates = frozenset(p.stem for p in templates_dir.glob("*.yaml")) if templates_dir.is_dir() else None
-    content = load_content(str(app.config["CONTENT_ROOT"]), certificate_templates=templates)
+    content = load_content(str(app.config["CONTENT_ROOT"]), certificate_templates=course_templates(app))
     for module_id, problems in content.broken_modules.items():
         log.error("content: module %s left out (%d errors)", module_id, len(problems))
         for problem in problems:
@@ -158,10 +168,6 @@ def _register_templates(app):
         needs_for=_needs_for,
     )
     app.before_request(i18n.apply_language_switch)
-
-    @app.context_processor
-    def _page_context():
-        return {"content": app.extensions["trainer.content"]}
 
     @app.after_request
     def _headers(response):

@@ -21,15 +21,14 @@ def content_check(root):
 
     Prints each problem as path:line: message; exits 1 if there is any, 0 if none.
     """
+    from .app import course_templates
     from .content import load_content
 
     root = Path(root or current_app.config["CONTENT_ROOT"])
     if not root.is_dir():
         click.echo(f"{root}: no such folder", err=True)
         sys.exit(1)
-    templates_dir = Path(current_app.config["CERTIFICATE_TEMPLATES"])
-    templates = {p.stem for p in templates_dir.glob("*.yaml")} if templates_dir.is_dir() else None
-    content = load_content(root, certificate_templates=templates)
+    content = load_content(root, certificate_templates=course_templates(current_app))
     for problem in content.problems:
         click.echo(str(problem) + ("" if problem.severity == "error" else " (warning)"))
     modules = len(content.modules)

@@ -4,9 +4,9 @@
 """
 import random
 
-from flask import current_app
 
 from .accounts.services import create_user, find_user
+from .app import course
 from .cohorts.demo import seed_cohorts
 from .extensions import db
 from .learning import services as learning
@@ -46,7 +46,7 @@ def seed(rng=None):
     for spec in DEMO_USERS:
         users[spec["username"]] = create_user(password=DEMO_PASSWORD, **spec)
     db.session.commit()
-    modules = list(current_app.extensions["trainer.content"].modules.values())
+    modules = list(course().modules.values())
     if modules:
         _progress(users, modules, rng)
     seed_cohorts(users, rng)

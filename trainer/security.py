@@ -34,11 +34,6 @@ def roles_required(*roles):
     return decorator
 
 
-def not_found_unless(condition):
-    if not condition:
-        abort(404)
-
-
 def secret_page(template, **context):
     """Render a page that shows a secret once (a one-time code): never stored by the browser or a proxy."""
     response = make_response(render_template(template, **context))

@@ -42,9 +42,6 @@ class User(UserMixin, db.Model):
     def is_active(self):
         return self.active
 
-    def has_role(self, *roles):
-        return self.role in roles
-
     @property
     def second_language(self):
         """The language printed beside Arabic on this person's certificates."""

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..accounts import services as accounts
 from ..accounts.models import ROLE_LABELS, ROLES, User
+from ..app import course
 from ..countries import country_choices
 from ..extensions import db
 from ..i18n import current_language, select_choices
@@ -20,7 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/")
 @roles_required("admin")
 def dashboard():
-    content = current_app.extensions["trainer.content"]
+    content = course()
     counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
     from ..certificates.services import certificate_problems
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
+from ..app import course
 from ..countries import country_choices
 from ..extensions import db
 from ..i18n import current_language, select_choices
@@ -128,7 +129,7 @@ def _stale(certificate):
     """The details that changed since issuance (only worth computing for administrators, who may re-issue)."""
     if current_user.role != "admin" or certificate.status != "valid":
         return []
-    module = services.course().module(certificate.module_id)
+    module = course().module(certificate.module_id)
     learner = certificate.user
     facts = services.completion(learner, module) if module else None
     if facts is None:

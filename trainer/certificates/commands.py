@@ -42,13 +42,14 @@ def init_keys_command(organisation):
 def issue_command(username, module_id):
     """Issue the certificate of USERNAME for MODULE_ID (re-issue it if names, version or language changed)."""
     from ..accounts.services import find_user
+    from ..app import course
     from ..learning.services import module_status, still_needed
     from . import services
 
     user = find_user(username)
     if user is None:
         _fail(f"no user {username!r}")
-    module = services.course().module(module_id)
+    module = course().module(module_id)
     if module is None:
         _fail(f"no module {module_id!r} in the course")
     previous = services.latest_certificate(user.id, module.id)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from .. import audit
 from ..accounts.models import User
+from ..app import course
 from ..extensions import db
 from ..learning.models import LessonProgress
 from ..quiz.models import Attempt
@@ -108,10 +109,6 @@ def deployment_keys():
     """This deployment's signing keys (made on first use in CERTIFICATE_KEYS_DIR)."""
     config = current_app.config
     return signing.load_keys(config["CERTIFICATE_KEYS_DIR"], config.get("ISSUING_ORGANISATION"))
-
-
-def course():
-    return current_app.extensions["trainer.content"]
 
 
 @dataclass(frozen=True)
@@ -501,10 +498,6 @@ def visible_certificate(viewer, serial):
         return None
     return db.session.scalar(select(Certificate).join(User, User.id == Certificate.user_id)
                              .where(Certificate.serial == serial, scope_condition(viewer)))
-
-
-def may_revoke(viewer, certificate):
-    return viewer.role in ("admin", "authority") and visible_certificate(viewer, certificate.serial) is not None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import audit
+from ..app import course
 from ..extensions import db, limiter
 from ..learning import services as learning
 from . import services, signing
@@ -49,11 +50,11 @@ def file_verdict(reason):
 @bp.route("/certificates")
 @login_required
 def mine():
-    modules = list(services.course().modules.values())
+    modules = list(course().modules.values())
     statuses = learning.module_statuses(current_user, modules)
     waiting = services.issue_missing(current_user, statuses)  # a visit retries what could not be issued before
     return render_template("certificates/mine.html", certificates=services.certificates_of(current_user),
-                           waiting=[services.course().module(m) for m in waiting], today=services.today())
+                           waiting=[course().module(m) for m in waiting], today=services.today())
 
 
 @bp.route("/certificates/<serial>.pdf")

@@ -11,10 +11,10 @@ import math
 import random
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import update
 
 from ..accounts.services import create_user
+from ..app import course
 from ..extensions import db
 from ..learning import services as learning
 from ..learning.models import LessonProgress
@@ -67,7 +67,7 @@ DUE_IN_DAYS = (-12, 3, 14, 28, None)  # per module in catalogue order, relative 
 
 def seed_cohorts(users, rng):
     """Create the two demo cohorts with their learners and progress; `users` are the base demo accounts."""
-    modules = list(current_app.extensions["trainer.content"].modules.values())
+    modules = list(course().modules.values())
     if not modules or "trainer" not in users:
         return
     now = utcnow()

@@ -273,7 +273,6 @@ class DashboardReport:
     missing_modules: list  # assigned module ids that the content no longer serves
     today: object
     focus: AssignedModule | None
-    all_rows: list  # LearnerView for every learner
     rows: list  # LearnerView after filter and sort
     state: str = "all"
     q: str = ""
@@ -490,7 +489,7 @@ def _cohort_dashboard(cohort, content, today, focus, state, q, sort, direction):
     shown = [v for v in views if (state == "all" or (state == "overdue" and v.overdue) or v.state == state)
              and (not q or _matches(v, q))]
     report = DashboardReport(cohort=cohort, modules=modules, missing_modules=missing, today=today, focus=focused,
-                             all_rows=views, rows=_sort(shown, sort, direction), state=state, q=q, sort=sort,
+                             rows=_sort(shown, sort, direction), state=state, q=q, sort=sort,
                              direction=direction, summary=summarise(views))
     if focused is None:
         report.module_summaries = [

@@ -10,7 +10,6 @@ import io
 import json
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -22,6 +21,7 @@ from .. import audit
 from ..accounts.models import ROLE_LABELS, User
 from ..accounts.services import (AccountError, create_user, issue_login_code, normalise_username,
                                  validate_user_fields)
+from ..app import course
 from ..countries import is_country
 from ..extensions import db
 from ..timeutil import utcnow
@@ -29,7 +29,6 @@ from .models import Cohort, CohortLearner, CohortModule, cohort_trainers
 
 COLUMNS = ("username", "full_name", "full_name_ar", "country", "agency", "language", "email")
 REQUIRED_COLUMNS = ("username", "full_name")
-UPDATABLE = ("full_name", "full_name_ar", "country", "agency", "language", "email")
 MAX_IMPORT_ROWS = 5000
 DEFAULT_LANGUAGE = "ar"
 # One-time codes are random (about 49 bits), work once and expire in 30 days, so a salted PBKDF2 of 10,000 rounds
@@ -104,7 +103,7 @@ def set_modules(cohort, assignments, content=None):
 
     `content` is the course (default: the current app's).
     """
-    content = content or current_app.extensions["trainer.content"]
+    content = content or course()
     wanted = []
     for module_id, due_on in assignments:
         if content.module(module_id) is None:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..accounts.services import CODE_VALID_DAYS
+from ..app import course
 from ..countries import country_choices
 from ..extensions import db
 from ..i18n import current_language, select_choices, text_direction
@@ -45,10 +46,6 @@ ACTION_LABELS = {"create": _l("Create and enrol"), "update_enrol": _l("Update an
                  "enrol": _l("Enrol"), "unchanged": _l("No change (already enrolled)"), "error": _l("Bad row")}
 FIELD_LABELS = {"row": _l("row"), "username": "username", "full_name": "full_name", "full_name_ar": "full_name_ar",
                 "country": "country", "agency": "agency", "language": "language", "email": "email"}
-
-
-def course():
-    return current_app.extensions["trainer.content"]
 
 
 def load_cohort(cohort_id):

@@ -1,19 +1,15 @@
 """The learner's pages: catalogue, module, lesson (with "mark as done"), glossary."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from .. import fragments
+from ..app import course
 from ..i18n import current_language
 
 from . import services
 
 bp = Blueprint("learning", __name__)
-
-
-def course():
-    """The content loaded at start-up (a ContentSet)."""
-    return current_app.extensions["trainer.content"]
 
 
 def load_module(module_id):
