@@ -25,8 +25,9 @@ _OPEN_BEFORE_PASSWORD = {"accounts.choose_password", "accounts.logout", "static"
 
 @bp.before_app_request
 def _require_password_choice():
-    if (current_user.is_authenticated and request.endpoint not in _OPEN_BEFORE_PASSWORD
-            and (session.get("must_choose_password") or not current_user.password_hash)):
+    if request.endpoint in _OPEN_BEFORE_PASSWORD:  # checked first: these pages need no user loaded
+        return None
+    if current_user.is_authenticated and (session.get("must_choose_password") or not current_user.password_hash):
         return redirect(url_for("accounts.choose_password"))
     return None
 
