@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from markupsafe import escape
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from . import fragments
@@ -83,5 +83,12 @@ def healthz():
 
 @bp.route("/ping")
 def ping():
-    """The trivial endpoint the benchmarks compare real pages with."""
+    """The trivial endpoint the benchmarks compare real pages with (no session, no database)."""
+    return "ok"
+
+
+@bp.route("/ping/signed-in")
+@login_required
+def ping_signed_in():
+    """The trivial signed-in endpoint: what every learner page costs before doing its own work (session, user)."""
     return "ok"
